@@ -1,0 +1,1 @@
+"""Importers: pure parsers from an official file format to a `ParsedRelease`."""
