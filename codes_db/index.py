@@ -23,14 +23,24 @@ class Entry:
     billable: bool
     order: int
     code_id: int
+    seventh_character: str | None = None  # the 7th character this code adds to its parent
     terms: list[str] = field(default_factory=list)  # inclusion terms
     aliases: list[str] = field(default_factory=list)  # how other codes' notes name this one
     position: int = -1  # place in CodeIndex.entries
 
 
 #: A note that names one code: `paranoid schizophrenia (F20.0)`, `epidemic parotitis (B26.-)`.
-_NAMED_CODE = re.compile(r"^(?P<text>[a-zA-Z][^()]*?)\s*\((?P<code>[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)\.?-?\)$")
-ALIAS_NOTE_KINDS = ("excludes1", "excludes2", "code_first", "use_additional_code", "code_also", "note")
+_NAMED_CODE = re.compile(
+    r"^(?P<text>[a-zA-Z][^()]*?)\s*\((?P<code>[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)\.?-?\)$"
+)
+ALIAS_NOTE_KINDS = (
+    "excludes1",
+    "excludes2",
+    "code_first",
+    "use_additional_code",
+    "code_also",
+    "note",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +144,12 @@ def load_index(engine: Engine) -> CodeIndex:
                     Code.parent_code,
                     Code.billable,
                     Code.sort_order,
+                    Code.seventh_character,
                 )
                 .where(Code.release_id.in_(release_ids))
                 .order_by(Code.system_id, Code.sort_order)
             ).all()
-            entries = [Entry(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[0]) for r in rows]
+            entries = [Entry(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[0], r[8]) for r in rows]
             by_id = {e.code_id: e for e in entries}
             terms = conn.execute(
                 select(Note.code_id, Note.text)

@@ -73,6 +73,7 @@ def load_release(engine: Engine, parsed: ParsedRelease) -> ImportResult:
                 "parent_code": c.parent_code,
                 "billable": c.billable,
                 "sort_order": order,
+                "seventh_character": c.seventh_character,
             }
             for order, c in enumerate(parsed.codes)
         ]

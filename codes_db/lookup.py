@@ -138,9 +138,7 @@ def _card(engine: Engine, index: CodeIndex, entry: Entry, version: str) -> CodeC
         )
     notes.sort(key=lambda n: (NOTE_KINDS.index(n.kind), n.inherited))
 
-    applied = None
-    if seventh and entry.billable and len(entry.code.replace(".", "")) == 7:
-        applied = next((s for s in seventh if s.character == entry.code[-1]), None)
+    applied = next((s for s in seventh if s.character == entry.seventh_character), None)
 
     children = index.children(entry)
     billable_children = [] if entry.billable else index.billable_descendants(entry)

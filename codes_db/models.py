@@ -61,6 +61,8 @@ class Code(SQLModel, table=True):
     parent_code: str | None = Field(default=None, max_length=16)
     billable: bool = False
     sort_order: int = 0
+    #: For a code generated from its parent's 7th-character table: the character it adds.
+    seventh_character: str | None = Field(default=None, max_length=1)
 
 
 class Note(SQLModel, table=True):

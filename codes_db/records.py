@@ -19,6 +19,7 @@ class ParsedCode:
     parent_code: str | None
     billable: bool
     notes: list[ParsedNote] = field(default_factory=list)
+    seventh_character: str | None = None  # set on codes generated from a 7th-character table
 
 
 @dataclass(slots=True)

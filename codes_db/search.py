@@ -21,14 +21,14 @@ from rapidfuzz.distance import Levenshtein
 
 from codes_db.codes import normalize_icd10cm
 from codes_db.index import CodeIndex, Entry
-from codes_db.text import STOP_WORDS, WORD_PREFIXES, fold, spelling_variants, stem, terms
+from codes_db.text import STOP_WORDS, WORD_PREFIXES, fold, spelling_variants, stem, terms, words
 
 MAX_QUERY_CHARS = 300
 MAX_QUERY_WORDS = 40
 CANDIDATES = 300
 QUALIFIER_WEIGHT = 0.4
 NOT_BILLABLE_PENALTY = 0.15
-COVERAGE_POWER = 1
+COVERAGE_POWER = 2
 FUZZ_SHARE = 0.25
 SIMILARITY = fuzz.token_set_ratio
 K1, B = 1.2, 0.75
@@ -101,6 +101,7 @@ class SearchIndex:
                 self.variants[doc] = children
         self.titles = [fold(e.title) for e in self.docs]
         self._build_postings()
+        self._defaults: dict[int, Entry] = {}  # category position -> its unspecified billable code
         self.is_billable = np.array(
             [e.billable or doc in self.variants for doc, e in enumerate(self.docs)], dtype=bool
         )
@@ -166,7 +167,11 @@ class SearchIndex:
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
             frequency = end - start
             idf = math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
-            self.postings[names[int(words[start])]] = (docs[start:end], field_weights[start:end], idf)
+            self.postings[names[int(words[start])]] = (
+                docs[start:end],
+                field_weights[start:end],
+                idf,
+            )
         self.lengths = lengths / float(lengths.mean())
         self.vocabulary = list(self.postings)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
@@ -299,7 +304,7 @@ class SearchIndex:
             title = self.titles[doc]
             similarity = SIMILARITY(folded, title) / 100
             score = (1 - FUZZ_SHARE) * float(scores[doc]) / best + FUZZ_SHARE * similarity
-            if not self.is_billable[doc]:
+            if not self.is_billable[doc] and self._unspecified_default(self.docs[doc]) is self.docs[doc]:
                 score -= NOT_BILLABLE_PENALTY
             if wants_default and "unspecified" in title:
                 score += 0.03
@@ -307,6 +312,7 @@ class SearchIndex:
         ranked.sort(key=lambda pair: (-pair[0], self.docs[pair[1]].order))
 
         hits: list[SearchHit] = []
+        shown: set[str] = set()
         typo_notes = [t.note for t in query_terms if t.note]
         for score, doc in ranked:
             entry = self.docs[doc]
@@ -314,13 +320,38 @@ class SearchIndex:
                 continue
             if doc in self.variants:
                 entry = self._best_variant(entry, self.variants[doc], query_terms)
+            elif not entry.billable:
+                entry = self._unspecified_default(entry)
+            if entry.code in shown:
+                continue
+            shown.add(entry.code)
             matched = _explain(entry, query_terms, notes + typo_notes)
             hits.append(
-                SearchHit(entry.code, entry.system_id, entry.title, entry.billable, round(min(score, 1.0), 4), matched)
+                SearchHit(
+                    entry.code,
+                    entry.system_id,
+                    entry.title,
+                    entry.billable,
+                    round(min(score, 1.0), 4),
+                    matched,
+                )
             )
             if len(hits) == limit:
                 break
         return hits
+
+    def _unspecified_default(self, entry: Entry) -> Entry:
+        """For a category hit, its billable `unspecified` code (`K20` -> `K20.90`), if it has one."""
+        found = self._defaults.get(entry.position)
+        if found is None:
+            candidates = [
+                child
+                for child in self.index.billable_descendants(entry, limit=60)
+                if "unspecified" in child.title.lower() and child.seventh_character in (None, "A")
+            ]
+            found = max(candidates, key=lambda c: fuzz.token_sort_ratio(c.title, entry.title), default=entry)
+            self._defaults[entry.position] = found
+        return found
 
     @staticmethod
     def _best_variant(base: Entry, variants: list[Entry], query_terms: list[QueryTerm]) -> Entry:
@@ -366,23 +397,23 @@ def _seventh_meaning(base: Entry, variant: Entry) -> str:
 
 
 def _is_seventh_variant(entry: Entry) -> bool:
-    """A code with a 7th character (`S72.001A`): ICD-10-CM codes have 6 characters before it."""
-    return entry.system_id == "icd10cm" and len(entry.code.replace(".", "")) == 7
+    """A code generated from its parent's 7th-character table (`S72.001A`), not `C44.1021`."""
+    return entry.seventh_character is not None
 
 
 def _explain(entry: Entry, query_terms: list[QueryTerm], notes: list[str]) -> str:
-    title_terms = set(terms(entry.title))
-    in_title = [t.term for t in _unique(query_terms) if t.term in title_terms]
+    """Which words of the title (or of an inclusion term) the query matched, and any rewrites."""
+    wanted = {t.term for t in query_terms}
+    title_words = [w for w in words(entry.title) if stem(w) in wanted]
     parts = []
-    if in_title:
-        parts.append("title: " + ", ".join(in_title))
-    term_hits = [
-        text
-        for text in entry.terms
-        if any(t.term in set(terms(text)) for t in query_terms if t.term not in title_terms)
-    ]
-    if term_hits:
-        parts.append("inclusion term: " + term_hits[0])
+    if title_words:
+        parts.append("title: " + ", ".join(dict.fromkeys(title_words)))
+    missing = wanted - {stem(w) for w in title_words}
+    for label, texts in (("inclusion term", entry.terms), ("also known as", entry.aliases)):
+        text = next((t for t in texts if missing & set(terms(t))), None)
+        if text:
+            parts.append(f"{label}: {text}")
+            break
     if not parts:
-        parts.append("category context")
+        parts.append("the codes above it")
     return "; ".join(parts + notes)

@@ -1,9 +1,9 @@
 """`CodeStore`: the one object a program needs to import, look up and search codes.
 
-    from codes_db import CodeStore
-    store = CodeStore("sqlite:///codes.db")
-    store.lookup("e1165")
-    store.search("type 2 diabetes with high sugar")
+from codes_db import CodeStore
+store = CodeStore("sqlite:///codes.db")
+store.lookup("e1165")
+store.search("type 2 diabetes with high sugar")
 """
 
 import threading

@@ -53,7 +53,11 @@ def embedded_tabular() -> Path:
 def _safe_parser() -> etree.XMLParser:
     # No entity expansion, no DTD or network access: a hostile file cannot blow up or phone home.
     return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
     )
 
 
@@ -73,8 +77,7 @@ def _notes(element: etree._Element) -> list[ParsedNote]:
     seven = element.find("sevenChrDef")
     if seven is not None:
         notes.extend(
-            ParsedNote("seventh_character", _text(ext), ext.get("char"))
-            for ext in seven.iter("extension")
+            ParsedNote("seventh_character", _text(ext), ext.get("char")) for ext in seven.iter("extension")
         )
     return notes
 
@@ -135,7 +138,9 @@ def _walk_diag(
         for character, meaning in seven:
             if character not in not_applicable:
                 full = with_seventh(code, character)
-                out.append(ParsedCode(full, "code", f"{title}, {meaning}", code, True))
+                out.append(
+                    ParsedCode(full, "code", f"{title}, {meaning}", code, True, seventh_character=character)
+                )
     for child in children:
         _walk_diag(child, code, seven, exceptions, out)
 
@@ -161,9 +166,7 @@ def parse_tabular(source: Source, version: str | None = None) -> ParsedRelease:
     codes: list[ParsedCode] = []
     for chapter in root.iter("chapter"):
         chapter_code = _text(chapter.find("name"))
-        codes.append(
-            ParsedCode(chapter_code, "chapter", _group_title(chapter), None, False, _notes(chapter))
-        )
+        codes.append(ParsedCode(chapter_code, "chapter", _group_title(chapter), None, False, _notes(chapter)))
         for section in chapter.iter("section"):
             block = section.get("id", "")
             codes.append(

@@ -11,12 +11,8 @@ from pathlib import Path
 DOWNLOAD_TIMEOUT_S = 60
 MAX_SOURCE_BYTES = 512 * 1024 * 1024
 
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
-_MONTH_YEAR = re.compile(
-    r"(" + "|".join(_MONTHS) + r")[-_ ]?(?:\d{1,2}[-_ ])?(\d{4})", re.IGNORECASE
-)
+_MONTHS = ("january february march april may june july august september october november december").split()
+_MONTH_YEAR = re.compile(r"(" + "|".join(_MONTHS) + r")[-_ ]?(?:\d{1,2}[-_ ])?(\d{4})", re.IGNORECASE)
 
 
 class SourceError(Exception):
@@ -42,7 +38,7 @@ def read_source(path_or_url: str | Path) -> Source:
     label = str(path_or_url)
     if re.match(r"https?://", label):
         try:
-            with urllib.request.urlopen(label, timeout=DOWNLOAD_TIMEOUT_S) as response:  # noqa: S310
+            with urllib.request.urlopen(label, timeout=DOWNLOAD_TIMEOUT_S) as response:
                 raw = response.read(MAX_SOURCE_BYTES + 1)
         except (OSError, ValueError) as exc:
             raise SourceError(f"could not download {label}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Telegram handlers: turn an Update into a call to `bot` services and render the answer."""
