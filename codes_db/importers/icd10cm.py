@@ -5,9 +5,9 @@ list the codes that take a 7th character: those are generated here from the near
 above a leaf, padding with the placeholder `X` to six characters (`T66` -> `T66.XXXA`).
 """
 
+import importlib.util
 import re
 from datetime import date
-from importlib import resources
 from pathlib import Path
 
 from lxml import etree
@@ -42,12 +42,15 @@ _SEVENTH_EXCEPTION = re.compile(
 
 
 def embedded_tabular() -> Path:
-    """The April 2026 tabular XML that the `simple-icd-10-cm` package ships."""
-    data_dir = resources.files("simple_icd_10_cm") / "data"
-    for entry in data_dir.iterdir():
-        if entry.name.startswith("icd10c") and entry.name.endswith(".xml"):
-            return Path(str(entry))
-    raise SourceError("the simple-icd-10-cm package ships no tabular XML")
+    """The April 2026 tabular XML that the `simple-icd-10-cm` package ships.
+
+    Found without importing the package: its import parses the whole XML into its own tree.
+    """
+    spec = importlib.util.find_spec("simple_icd_10_cm")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        for path in sorted((Path(location) / "data").glob("icd10c*.xml")):
+            return path
+    raise SourceError("the simple-icd-10-cm package (and its tabular XML) is not installed")
 
 
 def _safe_parser() -> etree.XMLParser:
