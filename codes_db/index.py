@@ -8,9 +8,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
-from codes_db.models import Code, Note, Release
+from codes_db.models import NOTE_KINDS, Code, Note, Release
 
 
 @dataclass(slots=True)
@@ -33,13 +33,11 @@ class Entry:
 _NAMED_CODE = re.compile(
     r"^(?P<text>[a-zA-Z][^()]*?)\s*\((?P<code>[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)\.?-?\)$"
 )
-ALIAS_NOTE_KINDS = (
-    "excludes1",
-    "excludes2",
-    "code_first",
-    "use_additional_code",
-    "code_also",
-    "note",
+#: Notes that point at other codes (Excludes, Code first, ...), as opposed to describing this one.
+ALIAS_NOTE_KINDS = tuple(
+    k
+    for k in NOTE_KINDS
+    if k not in {"includes", "inclusion_term", "seventh_character_note", "seventh_character"}
 )
 
 
@@ -80,9 +78,6 @@ class CodeIndex:
     def get(self, system_id: str, code: str) -> Entry | None:
         position = self._by_code.get((system_id, code))
         return None if position is None else self.entries[position]
-
-    def position(self, system_id: str, code: str) -> int | None:
-        return self._by_code.get((system_id, code))
 
     def children(self, entry: Entry) -> list[Entry]:
         return [self.entries[p] for p in self._children.get(entry.position, [])]
@@ -171,11 +166,3 @@ def load_index(engine: Engine) -> CodeIndex:
                 if named and not match.group("text").lower().startswith("code"):
                     named.aliases.append(match.group("text"))
     return CodeIndex(releases, entries)
-
-
-def count_codes(engine: Engine, release_id: int, billable_only: bool = False) -> int:
-    query = select(func.count()).select_from(Code).where(Code.release_id == release_id)
-    if billable_only:
-        query = query.where(Code.billable)
-    with engine.connect() as conn:
-        return conn.execute(query).scalar_one()
