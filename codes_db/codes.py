@@ -19,8 +19,3 @@ def normalize_icd10cm(text: str) -> str | None:
     if len(compact) > 3:
         compact = f"{compact[:3]}.{compact[3:]}"
     return compact if ICD10CM_SHAPE.match(compact) and len(compact) <= 8 else None
-
-
-def looks_like_code(text: str) -> bool:
-    """True for input a coder would type as a code or code prefix rather than as words."""
-    return normalize_icd10cm(text.strip()) is not None

@@ -153,21 +153,21 @@ class SearchIndex:
             flat_weights.extend(weights.values())
             flat_docs.extend([doc] * len(weights))
 
-        words = np.array(flat_words, dtype=np.int32)
-        order = np.argsort(words, kind="stable")
-        words = words[order]
+        word_column = np.array(flat_words, dtype=np.int32)
+        order = np.argsort(word_column, kind="stable")
+        word_column = word_column[order]
         docs = np.array(flat_docs, dtype=np.int32)[order]
         field_weights = np.array(flat_weights, dtype=np.float32)[order]
-        bounds = np.flatnonzero(np.diff(words)) + 1
+        bounds = np.flatnonzero(np.diff(word_column)) + 1
         starts = np.concatenate(([0], bounds))
-        ends = np.concatenate((bounds, [len(words)]))
+        ends = np.concatenate((bounds, [len(word_column)]))
         count = len(self.docs)
         names = list(vocabulary)
         self.postings: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
             frequency = end - start
             idf = math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
-            self.postings[names[int(words[start])]] = (
+            self.postings[names[int(word_column[start])]] = (
                 docs[start:end],
                 field_weights[start:end],
                 idf,
@@ -204,9 +204,9 @@ class SearchIndex:
             out = default.split()
         return out, notes
 
-    def query_terms(self, words: list[str], weight: float = 1.0) -> list[QueryTerm]:
+    def query_terms(self, query_words: list[str], weight: float = 1.0) -> list[QueryTerm]:
         found: list[QueryTerm] = []
-        for word in words:
+        for word in query_words:
             if word in STOP_WORDS:
                 continue
             term = stem(word)
@@ -243,11 +243,11 @@ class SearchIndex:
             for match, similarity, _ in matches
         ]
 
-    def _weighted_terms(self, query: str, words: list[str], notes: list[str]) -> list[QueryTerm]:
+    def _weighted_terms(self, query: str, query_words: list[str], notes: list[str]) -> list[QueryTerm]:
         """Query terms; in `Main condition, qualifier` the words after the comma weigh less."""
         head, _, tail = query.partition(",")
         if not tail.strip() or any("default code" in n for n in notes):
-            return self.query_terms(words)
+            return self.query_terms(query_words)
         return self.query_terms(self.rewrite(head)[0]) + self.query_terms(
             self.rewrite(tail)[0], QUALIFIER_WEIGHT
         )
@@ -263,8 +263,8 @@ class SearchIndex:
         code_hits = self._code_hits(query, system, limit)
         if code_hits:
             return code_hits
-        words, notes = self.rewrite(query)
-        query_terms = self._weighted_terms(query, words, notes)
+        query_words, notes = self.rewrite(query)
+        query_terms = self._weighted_terms(query, query_words, notes)
         if not query_terms:
             return []
         scores, coverage = self._bm25(query_terms)
@@ -274,7 +274,7 @@ class SearchIndex:
         candidates = candidates[scores[candidates] > 0]
         if candidates.size == 0:
             return []
-        return self._rerank(words, query_terms, notes, candidates, scores, system, limit)
+        return self._rerank(query_words, query_terms, notes, candidates, scores, system, limit)
 
     def _bm25(self, query_terms: list[QueryTerm]) -> tuple[np.ndarray, np.ndarray]:
         scores = np.zeros(len(self.docs), dtype=np.float32)
@@ -288,7 +288,7 @@ class SearchIndex:
 
     def _rerank(
         self,
-        words: list[str],
+        query_words: list[str],
         query_terms: list[QueryTerm],
         notes: list[str],
         candidates: np.ndarray,
@@ -296,9 +296,9 @@ class SearchIndex:
         system: str | None,
         limit: int,
     ) -> list[SearchHit]:
-        folded = " ".join(words)
+        folded = " ".join(query_words)
         best = float(scores[candidates].max())
-        wants_default = not (set(words) & SPECIFIC_WORDS)
+        wants_default = not (set(query_words) & SPECIFIC_WORDS)
         ranked: list[tuple[float, int]] = []
         for doc in candidates.tolist():
             title = self.titles[doc]
