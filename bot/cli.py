@@ -30,7 +30,10 @@ assert set(NOTE_LABELS) <= set(NOTE_KINDS)
 
 def open_store() -> CodeStore:
     settings = get_settings()
-    return CodeStore(settings.database_url, embedded_default=settings.medcode_embedded_data)
+    store = CodeStore(settings.database_url, embedded_default=settings.medcode_embedded_data)
+    if store.embedded_default and not store.has_system("icd10cm"):
+        print("First run: importing the embedded ICD-10-CM release (a few seconds)...", file=sys.stderr)
+    return store
 
 
 # -- rendering ------------------------------------------------------------------------------
