@@ -24,6 +24,8 @@ from codes_db.index import CodeIndex, Entry
 from codes_db.text import STOP_WORDS, WORD_PREFIXES, fold, spelling_variants, stem, terms, words
 
 MAX_QUERY_CHARS = 300
+#: How a hit explains a bare condition rewritten to its default code's wording.
+DEFAULT_CODE_NOTE = "the default code when nothing more is documented"
 MAX_QUERY_WORDS = 40
 CANDIDATES = 300
 QUALIFIER_WEIGHT = 0.4
@@ -200,7 +202,7 @@ class SearchIndex:
                 position += 1
         default = self.synonyms.bare.get(" ".join(out))
         if default is not None:
-            notes.append(f"{' '.join(out)}: the default code when nothing more is documented")
+            notes.append(f"{' '.join(out)}: {DEFAULT_CODE_NOTE}")
             out = default.split()
         return out, notes
 
@@ -246,7 +248,7 @@ class SearchIndex:
     def _weighted_terms(self, query: str, query_words: list[str], notes: list[str]) -> list[QueryTerm]:
         """Query terms; in `Main condition, qualifier` the words after the comma weigh less."""
         head, _, tail = query.partition(",")
-        if not tail.strip() or any("default code" in n for n in notes):
+        if not tail.strip() or any(n.endswith(DEFAULT_CODE_NOTE) for n in notes):
             return self.query_terms(query_words)
         return self.query_terms(self.rewrite(head)[0]) + self.query_terms(
             self.rewrite(tail)[0], QUALIFIER_WEIGHT

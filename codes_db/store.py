@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel
 
 from codes_db import models
 from codes_db.importers import icd10cm
-from codes_db.index import CodeIndex, load_index
+from codes_db.index import CodeIndex, current_releases, load_index
 from codes_db.loader import ImportResult, load_release
 from codes_db.lookup import LookupResult, lookup
 from codes_db.records import ParsedRelease
@@ -101,7 +101,8 @@ class CodeStore:
         return result
 
     def status(self) -> list[ReleaseStatus]:
-        current = {r.release_id for r in self.index.releases.values()}
+        self.ensure_default_data()
+        current = {r.release_id for r in current_releases(self.engine)}
         billable = (
             select(models.Code.release_id, func.count().label("n"))
             .where(models.Code.billable)
