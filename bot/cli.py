@@ -1,6 +1,7 @@
 """`medcode`: the command line. Lookups, search and data management on the code store."""
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -8,24 +9,18 @@ import time
 from dataclasses import asdict
 from typing import TextIO
 
+from telegram import Bot, Update
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import api_urls, build_application
 from bot.config import get_settings
+from bot.console import run_console
+from bot.logs import configure_logging
 from codes_db import CodeCard, CodeStore, LookupMiss, SearchHit
 from codes_db.importers.sources import SourceError
-from codes_db.models import NOTE_KINDS
+from codes_db.lookup import NOTE_LABELS
 
 log = logging.getLogger("medcode")
-
-NOTE_LABELS = {
-    "includes": "Includes",
-    "inclusion_term": "Inclusion terms",
-    "excludes1": "Excludes1 (never together)",
-    "excludes2": "Excludes2 (not included here; may be coded together)",
-    "code_first": "Code first",
-    "use_additional_code": "Use additional code",
-    "code_also": "Code also",
-    "note": "Notes",
-}
-assert set(NOTE_LABELS) <= set(NOTE_KINDS)
 
 
 def open_store() -> CodeStore:
@@ -169,6 +164,48 @@ def cmd_data_status(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    """Long polling against Telegram (or TELEGRAM_API_BASE_URL) with TELEGRAM_BOT_TOKEN."""
+    settings = get_settings()
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value().strip():
+        print(
+            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather, then run\n"
+            "  TELEGRAM_BOT_TOKEN=123456:ABC... medcode run\n"
+            "To try the bot without a token: medcode console",
+            file=sys.stderr,
+        )
+        return 2
+    token = settings.telegram_bot_token.get_secret_value().strip()
+    configure_logging(args.verbose, secrets=[token])
+    where = settings.telegram_api_base_url or "Telegram"
+    try:
+        username = asyncio.run(_bot_username(token, settings.telegram_api_base_url))
+    except InvalidToken:
+        print(
+            f"{where} rejected TELEGRAM_BOT_TOKEN (Unauthorized). Check the token with @BotFather.",
+            file=sys.stderr,
+        )
+        return 3
+    except NetworkError as exc:
+        print(f"Cannot reach the Bot API at {where}: {exc}", file=sys.stderr)
+        return 4
+    print(f"Starting @{username} with long polling against {where}; Ctrl-C stops it.", file=out, flush=True)
+    app = build_application(settings, token=token, api_root=settings.telegram_api_base_url)
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+async def _bot_username(token: str, api_root: str | None) -> str:
+    """Ask the Bot API who we are: a wrong token or an unreachable server fails here, in plain words."""
+    async with Bot(token, **(api_urls(api_root) if api_root else {})) as bot:
+        return bot.username
+
+
+def cmd_console(args: argparse.Namespace, out: TextIO) -> int:
+    configure_logging(args.verbose)
+    return asyncio.run(run_console(get_settings(), out=out))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medcode", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -186,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true")
     search.add_argument("--batch", metavar="FILE", help="one query per line ('-' for stdin)")
     search.set_defaults(run=cmd_search)
+
+    run = commands.add_parser("run", help="run the Telegram bot (long polling, TELEGRAM_BOT_TOKEN)")
+    run.set_defaults(run=cmd_run)
+    console = commands.add_parser("console", help="chat with the bot in this terminal, no token needed")
+    console.set_defaults(run=cmd_console)
 
     data = commands.add_parser("data", help="manage code releases")
     data_commands = data.add_subparsers(dest="data_command", required=True)

@@ -1,5 +1,6 @@
 """Code lookup: from whatever a coder typed to a card with everything that applies to the code."""
 
+import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import distance, process
@@ -15,6 +16,18 @@ BILLABLE_CHILDREN_SHOWN = 50
 SEVENTH_NOTES = {"seventh_character", "seventh_character_note"}
 #: Notes that describe the code itself and are not passed down to the codes below it.
 OWN_ONLY_NOTES = {"inclusion_term", *SEVENTH_NOTES}
+#: How a card labels each kind of note, in the order a card lists them.
+NOTE_LABELS = {
+    "includes": "Includes",
+    "inclusion_term": "Inclusion terms",
+    "excludes1": "Excludes1 (never together)",
+    "excludes2": "Excludes2 (not included here; may be coded together)",
+    "code_first": "Code first",
+    "use_additional_code": "Use additional code",
+    "code_also": "Code also",
+    "note": "Notes",
+}
+assert set(NOTE_LABELS) == set(NOTE_KINDS) - SEVENTH_NOTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +104,32 @@ def lookup(engine: Engine, index: CodeIndex, text: str, system_id: str = "icd10c
             shown, f"{code} is not a valid ICD-10-CM code.", closest_codes(index, system_id, code)
         )
     return _card(engine, index, entry, release.version)
+
+
+def card_for(engine: Engine, index: CodeIndex, system_id: str, code: str) -> CodeCard | None:
+    """The card of an exact code as the index spells it (`E11.65`, a block `E08-E13`, a chapter `4`)."""
+    entry = index.get(system_id, code)
+    release = index.releases.get(system_id)
+    if entry is None or release is None:
+        return None
+    return _card(engine, index, entry, release.version)
+
+
+#: A code or a block as notes write them: `Z79.4`, `E11.-`, `(O24.-)`, `E08-E13`.
+_CODE_IN_TEXT = re.compile(
+    r"\b([A-Z][0-9][0-9A-Z]-[A-Z][0-9][0-9A-Z]|[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)"
+)
+
+
+def codes_named_in(index: CodeIndex, system_id: str, texts: list[str]) -> list[CodeRef]:
+    """Valid codes that notes name, in order of first mention, each once."""
+    found: dict[str, CodeRef] = {}
+    for text in texts:
+        for match in _CODE_IN_TEXT.finditer(text):
+            entry = index.get(system_id, match.group(1))
+            if entry is not None and entry.code not in found:
+                found[entry.code] = CodeRef.of(entry)
+    return list(found.values())
 
 
 def closest_codes(index: CodeIndex, system_id: str, code: str, limit: int = SUGGESTIONS) -> list[CodeRef]:

@@ -19,7 +19,7 @@ from codes_db import models
 from codes_db.importers import icd10cm
 from codes_db.index import CodeIndex, current_releases, load_index
 from codes_db.loader import ImportResult, load_release
-from codes_db.lookup import LookupResult, lookup
+from codes_db.lookup import CodeCard, CodeRef, LookupResult, card_for, codes_named_in, lookup
 from codes_db.records import ParsedRelease
 from codes_db.search import SearchHit, SearchIndex
 
@@ -151,6 +151,14 @@ class CodeStore:
 
     def lookup(self, text: str, system_id: str = icd10cm.SYSTEM_ID) -> LookupResult:
         return lookup(self.engine, self.index, text, system_id)
+
+    def card(self, system_id: str, code: str) -> CodeCard | None:
+        """The card of a code exactly as the store spells it (from a button, a link, a search hit)."""
+        return card_for(self.engine, self.index, system_id, code)
+
+    def codes_named_in(self, system_id: str, texts: list[str]) -> list[CodeRef]:
+        """The valid codes these texts (notes) name, each once, in order: what a note links to."""
+        return codes_named_in(self.index, system_id, texts)
 
     def search(self, query: str, system: str | None = None, limit: int = 10) -> list[SearchHit]:
         return self.search_index.search(query, system=system, limit=limit)

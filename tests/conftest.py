@@ -1,9 +1,14 @@
-"""Shared fixtures: one store with the embedded ICD-10-CM release, built once per test run."""
+"""Shared fixtures: one store with the embedded ICD-10-CM release and one running bot, per test run."""
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
+from bot.app import build_application, running
+from bot.config import Settings
+from bot.local_api import LocalBotApi
 from codes_db import CodeStore
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -28,3 +33,25 @@ def store(store_url: str) -> CodeStore:
     code_store = CodeStore(store_url)
     code_store.search_index  # noqa: B018 - build both indexes once for the whole session
     return code_store
+
+
+@pytest_asyncio.fixture
+async def local_api() -> AsyncIterator[LocalBotApi]:
+    """A local Bot API server of its own, with no bot polling it yet."""
+    api = LocalBotApi()
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def bot_app(store: CodeStore, store_url: str) -> AsyncIterator[LocalBotApi]:
+    """The real bot, polling its local Bot API server over HTTP, for the whole test session."""
+    api = LocalBotApi()
+    await api.start()
+    app = build_application(
+        Settings(database_url=store_url), token=api.token, api_root=api.root_url, store=store
+    )
+    async with running(app, poll_timeout=1):
+        yield api
+    await api.stop()
