@@ -13,6 +13,7 @@ names, and "message is not modified". What it does not model is listed in the RE
 
 import asyncio
 import contextlib
+import copy
 import itertools
 import json
 import logging
@@ -458,7 +459,8 @@ class LocalBotApi:
         return message
 
     async def _push_update(self, update: dict) -> None:
-        self._updates.append({"update_id": next(self._update_ids), **update})
+        # A snapshot: the update shows the message as it was, even if the bot edits it before polling.
+        self._updates.append({"update_id": next(self._update_ids), **copy.deepcopy(update)})
         async with self._changed:
             self._changed.notify_all()
 
