@@ -20,6 +20,8 @@ PAGE_CHARS = 3800
 NOTE_CHARS = 1200
 TITLE_CHARS = 300
 QUERY_CHARS = 200
+#: The "why it matched" line under a search hit, kept short for a phone screen.
+MATCHED_CHARS = 100
 CODES_PER_PAGE = 8
 BUTTONS_PER_ROW = 4
 MAX_LINKS = 12
@@ -229,7 +231,7 @@ def search_screen(query: str, hits: list[SearchHit], page: int, has_more: bool) 
         badge = "" if hit.billable else " <i>(not billable)</i>"
         lines.append(f"{number}. <b>{escape(hit.code)}</b> {escape(hit.title, TITLE_CHARS)}{badge}")
         if hit.matched:
-            lines.append(f"    <i>{escape(hit.matched, 200)}</i>")
+            lines.append(f"    <i>{escape(hit.matched, MATCHED_CHARS)}</i>")
     lines.append("")
     lines.append("Tap a code for its card.")
     refs = [CodeRef(h.system, h.code, h.title, "code", h.billable) for h in hits]
