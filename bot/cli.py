@@ -232,8 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="manage code releases")
     data_commands = data.add_subparsers(dest="data_command", required=True)
     data_import = data_commands.add_parser("import", help="import an official release file")
-    data_import.add_argument("system", help="code system id (icd10cm)")
-    data_import.add_argument("source", help="path or http(s) URL of the file (gzip is fine)")
+    data_import.add_argument("system", help="code system id (icd10cm, hcpcs)")
+    data_import.add_argument(
+        "source",
+        help="path or http(s) URL: ICD-10-CM tabular XML (gzip is fine), CMS HCPCS zip",
+    )
     data_import.add_argument("--version", help="release label (default: from the file)")
     data_import.set_defaults(run=cmd_data_import)
     status = data_commands.add_parser("status", help="systems, releases and counts")

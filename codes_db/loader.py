@@ -5,7 +5,7 @@ from typing import Literal
 
 from sqlalchemy import Engine, delete, insert, select
 
-from codes_db.models import Code, CodeSystem, Note, Release
+from codes_db.models import Code, CodeAttribute, CodeSystem, Note, Release
 from codes_db.records import ParsedRelease
 
 INSERT_BATCH = 5000
@@ -45,6 +45,7 @@ def load_release(engine: Engine, parsed: ParsedRelease) -> ImportResult:
         if existing is not None:
             code_ids = select(Code.id).where(Code.release_id == existing.id)
             conn.execute(delete(Note).where(Note.code_id.in_(code_ids)))
+            conn.execute(delete(CodeAttribute).where(CodeAttribute.code_id.in_(code_ids)))
             conn.execute(delete(Code).where(Code.release_id == existing.id))
             conn.execute(delete(Release).where(Release.id == existing.id))
         if conn.execute(select(CodeSystem.id).where(CodeSystem.id == parsed.system_id)).first() is None:
@@ -99,6 +100,13 @@ def load_release(engine: Engine, parsed: ParsedRelease) -> ImportResult:
         ]
         for batch in _batches(note_rows):
             conn.execute(insert(Note), batch)
+        attribute_rows = [
+            {"code_id": ids[order], "name": name, "value": value[:200]}
+            for order, c in enumerate(parsed.codes)
+            for name, value in c.attributes.items()
+        ]
+        for batch in _batches(attribute_rows):
+            conn.execute(insert(CodeAttribute), batch)
 
     status: ImportStatus = "replaced" if existing is not None else "imported"
     return ImportResult(status, parsed.system_id, parsed.version, len(code_rows), len(note_rows))

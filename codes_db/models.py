@@ -10,7 +10,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 #: Kinds of entries in a code system's hierarchy, from the top down.
-KINDS = ("chapter", "block", "category", "subcategory", "code")
+KINDS = ("chapter", "block", "category", "subcategory", "code", "modifier")
 
 #: Note kinds, in the order a coder reads them on a card.
 NOTE_KINDS = (
@@ -63,6 +63,16 @@ class Code(SQLModel, table=True):
     sort_order: int = 0
     #: For a code generated from its parent's 7th-character table: the character it adds.
     seventh_character: str | None = Field(default=None, max_length=1)
+
+
+class CodeAttribute(SQLModel, table=True):
+    """A fact a release file states about a code beyond its title (HCPCS: short description, dates,
+    action, coverage, BETOS), as text."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_id: int = Field(foreign_key="code.id", index=True)
+    name: str = Field(max_length=32)
+    value: str = Field(max_length=200)
 
 
 class Note(SQLModel, table=True):

@@ -20,6 +20,7 @@ class ParsedCode:
     billable: bool
     notes: list[ParsedNote] = field(default_factory=list)
     seventh_character: str | None = None  # set on codes generated from a 7th-character table
+    attributes: dict[str, str] = field(default_factory=dict)  # other facts the file states, by name
 
 
 @dataclass(slots=True)

@@ -43,7 +43,7 @@ FIELD_WEIGHTS = {
     "seventh": 0.3,
     "ancestor": 0.2,
 }
-SEARCHABLE_KINDS = ("category", "subcategory", "code")
+SEARCHABLE_KINDS = ("category", "subcategory", "code", "modifier")
 #: Words that make a query specific; without them the `unspecified` default is preferred.
 SPECIFIC_WORDS = frozenset(
     "with specified other left right bilateral acute chronic initial subsequent sequela".split()

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
 from codes_db import models
-from codes_db.importers import icd10cm
+from codes_db.importers import hcpcs, icd10cm
 from codes_db.index import CodeIndex, current_releases, load_index
 from codes_db.loader import ImportResult, load_release
 from codes_db.lookup import CodeCard, CodeRef, LookupResult, card_for, codes_named_in, lookup
@@ -24,7 +24,7 @@ from codes_db.records import ParsedRelease
 from codes_db.search import SearchHit, SearchIndex
 
 #: Importers by system id: `(path_or_url, version) -> ParsedRelease`.
-IMPORTERS = {icd10cm.SYSTEM_ID: icd10cm.parse}
+IMPORTERS = {icd10cm.SYSTEM_ID: icd10cm.parse, hcpcs.SYSTEM_ID: hcpcs.parse}
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ MATCHED_CHARS = 100
 CODES_PER_PAGE = 8
 BUTTONS_PER_ROW = 4
 MAX_LINKS = 12
-SYSTEM_NAMES = {"icd10cm": "ICD-10-CM"}
+SYSTEM_NAMES = {"icd10cm": "ICD-10-CM", "hcpcs": "HCPCS"}
 #: Notes whose codes a coder most often needs next come first among the link buttons.
 LINK_ORDER = ("code_first", "use_additional_code", "code_also", "excludes1", "excludes2")
 _TAG = re.compile(r"<[^>]+>")
@@ -54,7 +54,7 @@ def system_name(system_id: str) -> str:
 
 
 def code_label(code: str, kind: str) -> str:
-    return f"Ch. {code}" if kind == "chapter" else code
+    return f"Ch. {code}" if kind == "chapter" and code.isdigit() else code
 
 
 # -- a code card ------------------------------------------------------------------------------
