@@ -5,7 +5,7 @@ from telegram.ext import ContextTypes
 
 from bot.services import services
 from handlers import callback_data
-from handlers.lookup import lookup_screen, reply
+from handlers.lookup import code_screen, lookup_screen, reply
 
 #: `/start c_icd10cm_E11_65`: the deep link an inline result's "Open full card" button carries.
 CARD_LINK_PREFIX = "c_"
@@ -41,8 +41,9 @@ HELP = (
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     payload = context.args[0] if context.args else ""
     if payload.startswith(CARD_LINK_PREFIX):
-        _system_id, _, code = payload.removeprefix(CARD_LINK_PREFIX).partition("_")
-        await reply(update, lookup_screen(code.replace("_", "."), context))
+        system_id, _, code = payload.removeprefix(CARD_LINK_PREFIX).partition("_")
+        card = services(context).store.card(system_id, code.replace("_", "."))
+        await reply(update, code_screen(card, context) if card else lookup_screen(code, context))
         return
     if payload == HELP_PARAMETER:
         await help_command(update, context)
