@@ -57,9 +57,7 @@ class Console:
         if kind == "result":
             message = await self.driver.choose(self.inline_query_id or "", choice["id"])
             self.say(f"you (via @{self.api.bot_user['username']}):\n{_indent(message['text'])}")
-            self.choices = [("button", b) for b in buttons(message)]
-            self.choices_message = message
-            self._print_choices()
+            self._offer_buttons(message)
         elif "callback_data" in choice:
             self.show(await self.driver.press(self.choices_message or {}, choice["callback_data"]))
         elif "switch_inline_query_current_chat" in choice or "switch_inline_query" in choice:
@@ -95,17 +93,19 @@ class Console:
             elif call.method == "answerCallbackQuery":
                 if call.params.get("text"):
                     self.say(f"bot (notice): {call.params['text']}")
-            elif call.method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
+            elif call.method in ("sendMessage", "editMessageText"):
                 message = call.result
                 label = "bot (edited)" if call.method != "sendMessage" else "bot"
                 self.say(f"{label}:\n{_indent(message['text'])}")
-                if buttons(message):
-                    self.choices = [("button", b) for b in buttons(message)]
-                    self.choices_message = message
-                    self._print_choices()
+                self._offer_buttons(message)
 
-    def _print_choices(self) -> None:
-        rows = (self.choices_message or {}).get("reply_markup", {}).get("inline_keyboard", [])
+    def _offer_buttons(self, message: dict) -> None:
+        """Number a message's buttons, which become what a typed number presses."""
+        if not buttons(message):
+            return
+        self.choices = [("button", b) for b in buttons(message)]
+        self.choices_message = message
+        rows = message["reply_markup"]["inline_keyboard"]
         number = 1
         for row in rows:
             cells = []

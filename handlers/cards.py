@@ -53,6 +53,11 @@ def system_name(system_id: str) -> str:
     return SYSTEM_NAMES.get(system_id, system_id.upper())
 
 
+def short_label(note_kind: str) -> str:
+    """`Excludes1` for "Excludes1 (never together)": the label without its explanation."""
+    return NOTE_LABELS[note_kind].split(" (")[0]
+
+
 def code_label(code: str, kind: str) -> str:
     return f"Ch. {code}" if kind == "chapter" and code.isdigit() else code
 
@@ -118,9 +123,7 @@ def card_screen(card: CodeCard, links: list[CodeRef]) -> Screen:
     lines = header_lines(card)
     if folded:
         counts = " · ".join(
-            f"{NOTE_LABELS[kind].split(' (')[0]} {n}"
-            for kind in NOTE_LABELS
-            if (n := len(card.notes_of(kind)))
+            f"{short_label(kind)} {n}" for kind in NOTE_LABELS if (n := len(card.notes_of(kind)))
         )
         lines += ["", f"📝 <b>Notes</b>: {counts}. Tap <b>Notes</b> to read them."]
     else:
@@ -136,14 +139,15 @@ def card_screen(card: CodeCard, links: list[CodeRef]) -> Screen:
     return Screen(text, InlineKeyboardMarkup([r for r in rows if r]))
 
 
-def notes_pages(card: CodeCard) -> list[list[str]]:
+def _notes_pages(card: CodeCard) -> list[list[str]]:
     return paginate([["", *block] for block in note_blocks(card.notes)])
 
 
-def notes_screen(card: CodeCard, page: int, links_of: Callable[[list[str]], list[CodeRef]]) -> Screen:
-    """Page `page` of a card's notes, with buttons for the codes named on that page."""
-    pages = notes_pages(card) or [["", "No notes."]]
-    page = min(page, len(pages) - 1)
+def notes_screen(card: CodeCard, page: int, links_of: Callable[[list[str]], list[CodeRef]]) -> Screen | None:
+    """Page `page` of a card's notes, with buttons for the codes named on that page; None past the end."""
+    pages = _notes_pages(card) or [["", "No notes."]]
+    if page >= len(pages):
+        return None
     head = f"📝 <b>Notes for {escape(card.code)}</b>  {escape(card.title, 120)}"
     if len(pages) > 1:
         head += f" · page {page + 1}/{len(pages)}"
@@ -155,10 +159,12 @@ def notes_screen(card: CodeCard, page: int, links_of: Callable[[list[str]], list
     return Screen(_fit("\n".join([head, *pages[page]])), InlineKeyboardMarkup([r for r in rows if r]))
 
 
-def kids_screen(card: CodeCard, page: int) -> Screen:
-    """Page `page` of the codes directly under a code: titles in the text, one button per code."""
+def kids_screen(card: CodeCard, page: int) -> Screen | None:
+    """Page `page` of the codes directly under a code: titles in the text, one button per code;
+    None past the end."""
     pages = max(1, -(-len(card.children) // CODES_PER_PAGE))
-    page = min(page, pages - 1)
+    if page >= pages:
+        return None
     shown = card.children[page * CODES_PER_PAGE : (page + 1) * CODES_PER_PAGE]
     head = f"⬇ <b>Codes under {escape(code_label(card.code, card.kind))}</b>  {escape(card.title, 120)}"
     if pages > 1:
@@ -198,7 +204,7 @@ def compact_card(card: CodeCard) -> str:
         if notes:
             shown = "; ".join(escape(n.text, 120) for n in notes[:3])
             more = f" (+{len(notes) - 3} more)" if len(notes) > 3 else ""
-            lines.append(f"<b>{escape(NOTE_LABELS[kind].split(' (')[0])}</b>: {shown}{more}")
+            lines.append(f"<b>{escape(short_label(kind))}</b>: {shown}{more}")
     return _fit("\n".join(lines))
 
 

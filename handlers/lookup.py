@@ -7,7 +7,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.services import services
-from codes_db import CodeCard
+from codes_db import CodeCard, CodeRef
 from codes_db.codes import normalize_icd10cm
 from handlers import callback_data
 from handlers.cards import (
@@ -19,7 +19,6 @@ from handlers.cards import (
     kids_screen,
     miss_screen,
     note_texts_on,
-    notes_pages,
     notes_screen,
     query_of,
     search_screen,
@@ -40,17 +39,17 @@ NOT_OURS = "That button is not valid."
 # -- what to answer ---------------------------------------------------------------------------
 
 
+def note_links(card: CodeCard, texts: list[str], context: ContextTypes.DEFAULT_TYPE) -> list[CodeRef]:
+    """The other valid codes these note texts name: the card's ↗ buttons."""
+    refs = services(context).store.codes_named_in(card.system_id, texts)
+    return [ref for ref in refs if ref.code != card.code]
+
+
 def code_screen(card: CodeCard, context: ContextTypes.DEFAULT_TYPE) -> Screen:
-    store = services(context).store
     ordered = sorted(
         card.notes, key=lambda n: LINK_ORDER.index(n.kind) if n.kind in LINK_ORDER else len(LINK_ORDER)
     )
-    links = [
-        ref
-        for ref in store.codes_named_in(card.system_id, [n.text for n in ordered])
-        if ref.code != card.code
-    ]
-    return card_screen(card, links)
+    return card_screen(card, note_links(card, [n.text for n in ordered], context))
 
 
 def lookup_screen(text: str, context: ContextTypes.DEFAULT_TYPE) -> Screen:
@@ -176,19 +175,8 @@ def _view_screen(view: str, card: CodeCard, page: int, context: ContextTypes.DEF
     if view == "card":
         return code_screen(card, context) if page == 0 else None
     if view == "kids":
-        pages = max(1, -(-len(card.children) // CODES_PER_PAGE))
-        return kids_screen(card, page) if page < pages else None
-    pages = notes_pages(card)
-    if page >= max(1, len(pages)):
-        return None
-    store = services(context).store
-    return notes_screen(
-        card,
-        page,
-        lambda lines: [
-            ref for ref in store.codes_named_in(card.system_id, note_texts_on(lines)) if ref.code != card.code
-        ],
-    )
+        return kids_screen(card, page)
+    return notes_screen(card, page, lambda lines: note_links(card, note_texts_on(lines), context))
 
 
 async def _edit(query: CallbackQuery, screen: Screen) -> None:

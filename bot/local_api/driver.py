@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.local_api.server import BotCall, LocalBotApi
 
 #: Methods whose calls are the bot's visible answer to a user.
-REPLY_METHODS = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"}
+REPLY_METHODS = {"sendMessage", "editMessageText", "answerCallbackQuery"}
 
 
 @dataclass

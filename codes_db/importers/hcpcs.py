@@ -171,15 +171,12 @@ def _date(text: str) -> str:
 
 
 def _release_of(name: str, version: str | None) -> tuple[str, date]:
+    if version and (year_month := re.match(r"^(\d{4})(?:-(\d{2}))?$", version)):
+        return version, date(int(year_month[1]), int(year_month[2] or 1), 1)
     match = _FILE_YEAR.search(Path(name).name)
-    if version:
-        year_month = re.match(r"^(\d{4})(?:-(\d{2}))?$", version)
-        if year_month:
-            return version, date(int(year_month[1]), int(year_month[2] or 1), 1)
-        if match is None:
-            raise SourceError(f"cannot tell the release date of {version!r}; use a label like 2019-01")
-        return version, date(int(match[1]), _QUARTERS.get((match[2] or "JAN").upper(), 1), 1)
     if match is None:
+        if version:
+            raise SourceError(f"cannot tell the release date of {version!r}; use a label like 2019-01")
         raise SourceError(f"{name}: cannot tell the release year from the file name; pass --version 2019-01")
-    month = _QUARTERS.get((match[2] or "JAN").upper(), 1)
-    return f"{match[1]}-{month:02d}", date(int(match[1]), month, 1)
+    effective = date(int(match[1]), _QUARTERS[(match[2] or "JAN").upper()], 1)
+    return version or f"{effective:%Y-%m}", effective
